@@ -1,0 +1,1 @@
+"""Twilio Programmable Voice: TwiML webhook, Media Streams protocol, signatures."""
