@@ -88,13 +88,13 @@ def _session_config(ctx: AppContext, rate: int) -> SessionConfig:
 async def run_media_call(ctx: AppContext, ws: WebSocket, protocol: MediaProtocol, provider: str) -> None:
     """Serve one accepted media socket until the call ends. Never raises."""
     socket = StarletteSocket(ws)
-    accepted_at = time.monotonic()
     call_id = "?"
     code, reason = CLOSE_NORMAL, "ended"
     try:
         started = await asyncio.wait_for(_handshake(socket, protocol), HANDSHAKE_TIMEOUT_S)
+        started_at = time.monotonic()  # setup latency counts from the provider's start message
         call_id = started.call_id
-        code, reason = await _serve(ctx, socket, protocol, provider, started, accepted_at)
+        code, reason = await _serve(ctx, socket, protocol, provider, started, started_at)
     except CallRefused as exc:
         code, reason = exc.code, exc.reason
     except TimeoutError:
@@ -122,7 +122,7 @@ async def _serve(
     protocol: MediaProtocol,
     provider: str,
     started: CallStarted,
-    accepted_at: float,
+    started_at: float,
 ) -> tuple[int, str]:
     try:
         claims = ctx.tokens.verify(started.params.get("token", ""), started.call_id)
@@ -135,7 +135,7 @@ async def _serve(
     if not ctx.registry.add(record):
         raise CallRefused("at_capacity", CLOSE_TRY_LATER)
     try:
-        return await _bridge(ctx, socket, protocol, provider, started, record, accepted_at)
+        return await _bridge(ctx, socket, protocol, provider, started, record, started_at)
     finally:
         ctx.registry.remove(started.call_id)
 
@@ -147,7 +147,7 @@ async def _bridge(
     provider: str,
     started: CallStarted,
     record: CallRecord,
-    accepted_at: float,
+    started_at: float,
 ) -> tuple[int, str]:
     assert ctx.backend is not None, "the Nova backend starts with the app"
     rate = protocol.fmt.rate
@@ -172,7 +172,7 @@ async def _bridge(
         keepalive_after_ms=s.keepalive_after_ms,
     )
     bridge = CallBridge(
-        call=started, protocol=protocol, socket=socket, session=session, config=config, started_at=accepted_at
+        call=started, protocol=protocol, socket=socket, session=session, config=config, started_at=started_at
     )
     record.control = bridge
     try:
