@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     public_base_url: str = "http://localhost:8000"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "json"
+    log_format: Literal["auto", "json", "console"] = "auto"
 
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

@@ -69,7 +69,7 @@ def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
 
     def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     return (
         f"n={len(ordered)} p50={pct(50):.1f} p90={pct(90):.1f} p99={pct(99):.1f} "
