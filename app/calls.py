@@ -71,6 +71,11 @@ async def _handshake(socket: StarletteSocket, protocol: MediaProtocol) -> CallSt
             raise ProtocolError(f"{type(event).__name__} before the call started")
 
 
+def nova_rate(ctx: AppContext, provider_rate: int) -> int:
+    """Nova runs at the provider's rate (no resampling) unless NOVA_AUDIO_RATE forces another."""
+    return ctx.settings.nova_audio_rate or provider_rate
+
+
 def _session_config(ctx: AppContext, rate: int) -> SessionConfig:
     s = ctx.settings
     return SessionConfig(
@@ -150,7 +155,7 @@ async def _bridge(
     started_at: float,
 ) -> tuple[int, str]:
     assert ctx.backend is not None, "the Nova backend starts with the app"
-    rate = protocol.fmt.rate
+    rate = nova_rate(ctx, protocol.fmt.rate)
     log.info(
         "call.started", extra={"call_id": started.call_id, "provider": provider, "profile": record.profile}
     )

@@ -15,6 +15,7 @@ from app.context import AppContext, get_context
 from app.settings import Settings
 from app.sonic.backend import start_backend
 from providers.twilio.routes import router as twilio_router
+from providers.vonage.routes import router as vonage_router
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,14 @@ def _warn_about_insecure_settings(settings: Settings) -> None:
         )
     elif not settings.twilio_auth_token.get_secret_value():
         log.warning("config: TWILIO_AUTH_TOKEN is not set - every Twilio request will be refused with 403")
+    if not settings.vonage_validate_signatures:
+        log.warning(
+            "security: VONAGE_VALIDATE_SIGNATURES=false - Vonage requests are NOT verified (local dev only)"
+        )
+    elif not settings.vonage_signature_secret.get_secret_value():
+        log.warning(
+            "config: VONAGE_SIGNATURE_SECRET is not set - every Vonage webhook will be refused with 401"
+        )
     if settings.public_base_url.startswith("http://"):
         log.warning(
             "config: PUBLIC_BASE_URL is %s; Twilio needs the public https URL (e.g. your ngrok URL)",
@@ -61,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Nova Sonic phone bridge", lifespan=lifespan)
     app.state.ctx = ctx
     app.include_router(twilio_router)
+    app.include_router(vonage_router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

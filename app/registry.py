@@ -24,6 +24,7 @@ class CallRecord:
     profile: str
     started_at: float = field(default_factory=time.time)
     control: Hangable | None = None
+    provider_status: str = ""
 
 
 class CallRegistry:

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_validate_signatures: bool = True
 
+    vonage_application_id: str = ""
+    vonage_private_key: SecretStr = SecretStr("")
+    vonage_signature_secret: SecretStr = SecretStr("")
+    vonage_number: str = ""
+    vonage_audio_rate: Literal[8000, 16000, 24000] = 16000
+    vonage_validate_signatures: bool = True
+    vonage_ws_authorization: bool = False
+    vonage_api_host: str = "api.nexmo.com"
+
     call_token_secret: SecretStr = SecretStr("")
     call_token_ttl_s: int = Field(120, ge=5, le=3600)
     max_calls: int = Field(100, ge=1)
@@ -47,6 +56,7 @@ class Settings(BaseSettings):
     nova_voice: str = "matthew"
     nova_backend: Literal["auto", "bedrock", "emulator"] = "auto"
     nova_endpoint_url: str = ""
+    nova_audio_rate: Literal[0, 8000, 16000, 24000] = 0
     nova_max_tokens: int = Field(1024, ge=1, le=10000)
     nova_temperature: float = Field(0.7, ge=0.0, le=1.0)
     nova_top_p: float = Field(0.9, ge=0.0, le=1.0)

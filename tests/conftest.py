@@ -23,6 +23,7 @@ from app.settings import Settings
 
 ASSETS = Path(__file__).resolve().parents[1] / "app" / "sonic" / "emulator" / "assets"
 TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
+VONAGE_SECRET = "test-vonage-signature-secret-0123456789"
 SPEECH_TEXT = "Hello, I would like to check the status of my order, please. It has not arrived yet."
 
 
@@ -53,6 +54,13 @@ def make_speech(tmp: Path, rate: int) -> bytes:
 @pytest.fixture(scope="session")
 def speech_8k(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return make_speech(tmp_path_factory.mktemp("speech"), 8000)
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[int, bytes]:
+    """Real speech at every rate Vonage and Nova share."""
+    tmp = tmp_path_factory.mktemp("speech_rates")
+    return {rate: make_speech(tmp, rate) for rate in (8000, 16000, 24000)}
 
 
 @dataclass
@@ -88,6 +96,8 @@ async def serve_app(**overrides: Any) -> AsyncIterator[RunningApp]:
     values: dict[str, Any] = {
         "public_base_url": base_url,
         "twilio_auth_token": TWILIO_TOKEN,
+        "vonage_signature_secret": VONAGE_SECRET,
+        "vonage_application_id": "app-1",
         "nova_backend": "emulator",
         "call_token_secret": "test-call-token-secret-0123456789",
         "log_format": "console",

@@ -1,0 +1,1 @@
+"""Vonage Voice API: NCCO answer/event webhooks, the L16 WebSocket protocol, signed requests."""
