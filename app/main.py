@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -18,16 +16,6 @@ from providers.twilio.routes import router as twilio_router
 from providers.vonage.routes import router as vonage_router
 
 log = logging.getLogger(__name__)
-
-
-def _quiet_crt_stream_completed(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """Drop one known-harmless log: after Nova ends a stream, the CRT's body writer task fails with
-    AWS_ERROR_HTTP_STREAM_HAS_COMPLETED and nobody retrieves it (SDK pitfall; sessions watch output)."""
-    exc = context.get("exception")
-    if exc is not None and "AWS_ERROR_HTTP_STREAM_HAS_COMPLETED" in str(exc):
-        log.debug("nova.crt_stream_completed")
-        return
-    loop.default_exception_handler(context)
 
 
 def _warn_about_insecure_settings(settings: Settings) -> None:
@@ -58,7 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        asyncio.get_running_loop().set_exception_handler(_quiet_crt_stream_completed)
         _warn_about_insecure_settings(settings)
         ctx.backend = await start_backend(settings)
         try:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
-import socket
 import subprocess
 import wave
 from collections.abc import AsyncIterator
@@ -14,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from app.context import AppContext
 from app.main import create_app
 from app.settings import Settings
+from tests.fakes.server import free_socket, running_uvicorn
 
 ASSETS = Path(__file__).resolve().parents[1] / "app" / "sonic" / "emulator" / "assets"
 TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
@@ -80,13 +78,6 @@ class RunningApp:
         return self.ctx.backend.emulator
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def serve_app(**overrides: Any) -> AsyncIterator[RunningApp]:
     """Serve the real app with uvicorn on a random port, in this event loop."""
@@ -105,19 +96,8 @@ async def serve_app(**overrides: Any) -> AsyncIterator[RunningApp]:
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_config=None, ws_max_size=settings.max_message_bytes, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
+    async with running_uvicorn(app, sock, ws_max_size=settings.max_message_bytes, lifespan="on"):
         yield RunningApp(base_url, app, settings)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 15)
-        sock.close()
 
 
 @pytest.fixture

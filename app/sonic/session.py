@@ -82,6 +82,20 @@ class SessionConfig:
     """(role, text) pairs, USER first, replayed as non-interactive text after the system prompt."""
 
 
+def _consume_crt_writer_errors() -> None:
+    """Retrieve the exception of awscrt's request-body writer tasks, which nobody awaits.
+
+    When Nova ends a stream while our input is still open, the CRT's writer task fails with
+    AWS_ERROR_HTTP_STREAM_HAS_COMPLETED and asyncio logs "Task exception was never retrieved". The
+    session already learns of the end from the output side, so the error carries no news: consume it.
+    """
+    for task in asyncio.all_tasks():
+        name = getattr(task.get_coro(), "__qualname__", "")
+        if name.endswith("_set_request_body_generator") and not hasattr(task, "_nova_seen"):
+            task._nova_seen = True  # type: ignore[attr-defined]
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
 def _chunk(payload: bytes) -> InvokeModelWithBidirectionalStreamInputChunk:
     return InvokeModelWithBidirectionalStreamInputChunk(value=BidirectionalInputPayloadPart(bytes_=payload))
 
@@ -210,6 +224,7 @@ class NovaSession:
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
+            _consume_crt_writer_errors()
             self.ended.set()
             with contextlib.suppress(asyncio.QueueFull):
                 self._queue.put_nowait(_END)
@@ -241,6 +256,7 @@ class NovaSession:
         self._input_open = False
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._stream.input_stream.close(), CLOSE_TIMEOUT_S)
+        _consume_crt_writer_errors()
         if self._reader is not None:
             # Keep draining so a full queue cannot block the reader from seeing the end of stream.
             drain = asyncio.create_task(self._drain())
@@ -282,6 +298,7 @@ class NovaClient:
             )
         except BaseException as exc:
             raise classify_error(exc) from exc
+        _consume_crt_writer_errors()
         session = NovaSession(stream, config)
         try:
             await session.start(self.open_timeout_s)

@@ -1,4 +1,4 @@
-"""A throw-away CA and a localhost server certificate for the emulator's TLS.
+"""A throw-away CA and a localhost server certificate for the emulator's TLS (and the tests' fake APIs).
 
 The CRT client cannot do cleartext HTTP/2, so the emulator needs TLS, and our session trusts exactly
 this CA (see ``app/sonic/transport.py``); nothing else on the machine is asked to trust it. Made
@@ -31,7 +31,7 @@ class CertPaths:
 
 def default_cert_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "nova-phone-bridge" / "emulator-certs"
+    return Path(base) / "nova-phone-bridge" / "emulator-certs-v2"
 
 
 def _name(common_name: str) -> x509.Name:
@@ -70,6 +70,7 @@ def ensure_certs(directory: Path | None = None) -> CertPaths:
         .not_valid_before(now)
         .not_valid_after(later)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )
@@ -90,6 +91,10 @@ def ensure_certs(directory: Path | None = None) -> CertPaths:
         .add_extension(san, critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(  # Python 3.13 verifies strictly (RFC 5280): the issuer's key id must be named
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     _write(paths.ca_file, ca_cert.public_bytes(serialization.Encoding.PEM))
