@@ -90,8 +90,14 @@ def _session_config(ctx: AppContext, rate: int) -> SessionConfig:
     )
 
 
-async def run_media_call(ctx: AppContext, ws: WebSocket, protocol: MediaProtocol, provider: str) -> None:
-    """Serve one accepted media socket until the call ends. Never raises."""
+async def run_media_call(
+    ctx: AppContext, ws: WebSocket, protocol: MediaProtocol, provider: str, upgrade_signed: bool = False
+) -> None:
+    """Serve one accepted media socket until the call ends. Never raises.
+
+    ``upgrade_signed``: the provider itself signed the WebSocket upgrade (Vonage's JWT), so a call that
+    reached us through someone else's NCCO (a contact-center flow) may come without our call token.
+    """
     socket = StarletteSocket(ws)
     call_id = "?"
     code, reason = CLOSE_NORMAL, "ended"
@@ -99,7 +105,8 @@ async def run_media_call(ctx: AppContext, ws: WebSocket, protocol: MediaProtocol
         started = await asyncio.wait_for(_handshake(socket, protocol), HANDSHAKE_TIMEOUT_S)
         started_at = time.monotonic()  # setup latency counts from the provider's start message
         call_id = started.call_id
-        code, reason = await _serve(ctx, socket, protocol, provider, started, started_at)
+        profile = _authorize(ctx, started, provider, upgrade_signed)
+        code, reason = await _serve(ctx, socket, protocol, provider, started, started_at, profile)
     except CallRefused as exc:
         code, reason = exc.code, exc.reason
     except TimeoutError:
@@ -121,6 +128,20 @@ async def run_media_call(ctx: AppContext, ws: WebSocket, protocol: MediaProtocol
                 await ws.close(code=code, reason=reason[:120])
 
 
+def _authorize(ctx: AppContext, started: CallStarted, provider: str, upgrade_signed: bool) -> str:
+    """The call's agent profile, from its token; refuse the call (before any Nova session) otherwise."""
+    token = started.params.get("token", "")
+    if not token and upgrade_signed:
+        return started.params.get("profile", "default")
+    try:
+        return ctx.tokens.verify(token, started.call_id).profile
+    except TokenError as exc:
+        log.warning(
+            "call.token_refused", extra={"call_id": started.call_id, "provider": provider, "why": exc.reason}
+        )
+        raise CallRefused(f"token_{exc.reason}", CLOSE_POLICY) from exc
+
+
 async def _serve(
     ctx: AppContext,
     socket: StarletteSocket,
@@ -128,15 +149,9 @@ async def _serve(
     provider: str,
     started: CallStarted,
     started_at: float,
+    profile: str,
 ) -> tuple[int, str]:
-    try:
-        claims = ctx.tokens.verify(started.params.get("token", ""), started.call_id)
-    except TokenError as exc:
-        log.warning(
-            "call.token_refused", extra={"call_id": started.call_id, "provider": provider, "why": exc.reason}
-        )
-        raise CallRefused(f"token_{exc.reason}", CLOSE_POLICY) from exc
-    record = CallRecord(started.call_id, provider, started.caller, started.callee, claims.profile)
+    record = CallRecord(started.call_id, provider, started.caller, started.callee, profile)
     if not ctx.registry.add(record):
         raise CallRefused("at_capacity", CLOSE_TRY_LATER)
     try:

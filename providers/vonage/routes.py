@@ -128,4 +128,4 @@ async def vonage_media(ws: WebSocket) -> None:
             return
     await ws.accept()
     protocol = VonageMediaProtocol(settings.vonage_audio_rate, max_message_bytes=settings.max_message_bytes)
-    await run_media_call(ctx, ws, protocol, "vonage")
+    await run_media_call(ctx, ws, protocol, "vonage", upgrade_signed=settings.vonage_ws_authorization)

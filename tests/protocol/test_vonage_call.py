@@ -157,6 +157,16 @@ async def test_vonage_jwt_on_the_socket_when_configured(speech: dict[int, bytes]
         with pytest.raises(websockets.InvalidStatus):
             await websockets.connect(caller.endpoint["uri"])  # no JWT on the upgrade
 
+        # A contact-center flow with its own NCCO: Vonage-signed upgrade, our call token absent.
+        flow = VonageCaller(app.base_url, VONAGE_SECRET)
+        flow.ncco = [
+            dict(caller.ncco[0], endpoint=[{**caller.endpoint, "headers": {"call_uuid": flow.uuid}}])
+        ]
+        await flow.connect()
+        await flow.wait_for(lambda: flow.audio_frames(), within=10)
+        assert app.ctx.registry.get(flow.uuid) is not None
+        await flow.hang_up()
+
 
 async def test_rate_mismatch_is_resampled(speech: dict[int, bytes]) -> None:
     async with serve_app(vonage_audio_rate=16000, nova_audio_rate=24000) as app:
